@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common helpers for the lab tools: paths, data files, timed and logged steps.
+# Sourced by every tool in lab/; not executable on its own.
+
+set -euo pipefail
+
+LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(dirname "$LAB")
+WORK=${WORK:-$TOP/work}
+LOGS=$WORK/logs
+CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-s2-lab}
+SERIES=$TOP/series/linux-6.12
+TREE=$WORK/linux
+BUILD=$WORK/build
+ARCH=arm64
+CROSS_COMPILE=aarch64-linux-gnu-
+export ARCH CROSS_COMPILE
+
+mkdir -p "$WORK" "$LOGS" "$CACHE"
+
+T0=${LAB_T0:-$(date +%s)}
+export LAB_T0=$T0
+
+say()  { printf '[%5ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
+die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# key=value data files: '#' starts a comment, blank lines are ignored.
+# conf_get FILE KEY [DEFAULT]
+conf_get() {
+	local file=$1 key=$2 line
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%%#*}
+		case $line in
+		"$key="*) printf '%s\n' "${line#*=}" | sed 's/[[:space:]]*$//'; return 0 ;;
+		esac
+	done < "$file"
+	[ $# -ge 3 ] || die "$file: no '$key=' line"
+	printf '%s\n' "$3"
+}
+
+# Lines of a list file without comments and blank lines.
+list_items() { sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$1"; }
+
+config_names() {
+	local f
+	for f in "$LAB"/configs/*.conf; do basename "$f" .conf; done
+}
+
+config_file() {
+	local f=$LAB/configs/$1.conf
+	[ -f "$f" ] || die "unknown config '$1'; valid configs: $(config_names | tr '\n' ' ')"
+	printf '%s\n' "$f"
+}
+
+LINUX_SOURCE_VERSION=$(conf_get "$LAB/versions" linux-source)
+QEMU_MIN_MAJOR=$(conf_get "$LAB/versions" qemu-min-major)
+
+# run_step NAME CMD...: run CMD with its output in $LOGS/NAME.log, print a
+# heartbeat with the elapsed time and the log's last line every 30 s, and
+# the log's tail if it fails.
+run_step() {
+	local name=$1 log=$LOGS/$1.log start pid rc=0 last
+	shift
+	start=$(date +%s)
+	say "$name: started (log: ${log#"$TOP"/})"
+	"$@" > "$log" 2>&1 &
+	pid=$!
+	while ! wait_timeout "$pid" 30; do
+		last=$(tail -n 1 "$log" 2>/dev/null | cut -c1-90)
+		say "$name: $(( $(date +%s) - start )) s ... $last"
+	done
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		say "$name: FAILED after $(( $(date +%s) - start )) s (exit $rc); last lines of $log:"
+		tail -n 40 "$log" | sed 's/^/    /'
+		return "$rc"
+	fi
+	say "$name: done in $(( $(date +%s) - start )) s"
+}
+
+# wait_timeout PID SECONDS: 0 once PID has exited, 1 if still running.
+wait_timeout() {
+	local i
+	for (( i = 0; i < $2; i++ )); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	kill -0 "$1" 2>/dev/null && return 1
+	return 0
+}
