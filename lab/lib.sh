@@ -88,3 +88,11 @@ wait_timeout() {
 	kill -0 "$1" 2>/dev/null && return 1
 	return 0
 }
+
+# A config's value for KEY, falling back to lab/configs.defaults.
+config_get() { conf_get "$(config_file "$1")" "$2" "$(conf_get "$LAB/configs.defaults" "$2" '')"; }
+
+qemu_major() {
+	command -v qemu-system-aarch64 >/dev/null || { echo 0; return; }
+	qemu-system-aarch64 --version | sed -n '1s/.*version \([0-9]*\)\..*/\1/p'
+}

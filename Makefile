@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# The lab: builds Debian's Linux 6.12 with series/linux-6.12 for arm64 and
+# proves it in QEMU. The two commands are `make run` and `make check`
+# (README.md); the rest are their steps.
+
+CONFIGS := $(sort $(basename $(notdir $(wildcard lab/configs/*.conf))))
+CONFIG  ?= fwb
+
+.PHONY: help setup tree export build boot report run check clean
+
+help:
+	@echo "make run           set up, build, boot '$(CONFIG)', run the tests, print the table"
+	@echo "make check         the test suite: every config ($(CONFIGS)), series checks"
+	@echo "make setup|tree|export|build|clean, make boot CONFIG=name, make report"
+
+setup:
+	@lab/setup
+
+tree: setup
+	@lab/tree
+
+export:
+	@lab/export
+
+build: tree
+	@lab/build
+
+boot: build
+	@lab/boot $(CONFIG)
+	@lab/report $(CONFIG)
+
+report:
+	@lab/report $(CONFIGS)
+
+run: boot
+
+check: build
+	@lab/export --check >/dev/null || { echo "error: work/linux differs from series/linux-6.12: run 'make export' (or 'make tree FORCE=1')"; exit 1; }
+	@lab/boot $(CONFIGS)
+	@lab/report $(CONFIGS)
+
+clean:
+	rm -rf work/build work/results work/logs
