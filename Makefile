@@ -6,11 +6,12 @@
 CONFIGS := $(sort $(basename $(notdir $(wildcard lab/configs/*.conf))))
 CONFIG  ?= fwb
 
-.PHONY: help setup tree export build boot report run check clean
+.PHONY: help setup tree export build boot report run check check-series clean
 
 help:
 	@echo "make run           set up, build, boot '$(CONFIG)', run the tests, print the table"
 	@echo "make check         the test suite: every config ($(CONFIGS)), series checks"
+	@echo "make check-series  checkpatch, git am on a fresh unpack, build after each patch"
 	@echo "make setup|tree|export|build|clean, make boot CONFIG=name, make report"
 
 setup:
@@ -32,10 +33,15 @@ boot: build
 report:
 	@lab/report $(CONFIGS)
 
-run: boot
+run: build
+	@LISTS=scenarios lab/boot $(CONFIG)
+	@lab/report $(CONFIG)
 
-check: build
+check-series: tree
 	@lab/export --check >/dev/null || { echo "error: work/linux differs from series/linux-6.12: run 'make export' (or 'make tree FORCE=1')"; exit 1; }
+	@lab/check-series
+
+check: check-series build
 	@lab/boot $(CONFIGS)
 	@lab/report $(CONFIGS)
 
