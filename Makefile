@@ -4,6 +4,8 @@
 # (README.md); the rest are their steps.
 
 CONFIGS := $(sort $(basename $(notdir $(wildcard lab/configs/*.conf))))
+# Every tool prints seconds since the start of this make run.
+export LAB_T0 := $(shell date +%s)
 CONFIG  ?= fwb
 
 .PHONY: help setup tree export build boot report run check check-series clean
@@ -35,7 +37,7 @@ report:
 
 run: build
 	@LISTS=scenarios lab/boot $(CONFIG)
-	@lab/report $(CONFIG)
+	@lab/report --full $(CONFIG)
 
 check-series: tree
 	@lab/export --check >/dev/null || { echo "error: work/linux differs from series/linux-6.12: run 'make export' (or 'make tree FORCE=1')"; exit 1; }
