@@ -18,6 +18,19 @@ export ARCH CROSS_COMPILE
 
 mkdir -p "$WORK" "$LOGS" "$CACHE"
 
+# Compiler output is cached per user. The walk of lab/check-series builds
+# in work/walk/{linux,build/kernel}, the same paths relative to WORK as
+# work/{linux,build/kernel}, so with this base dir the two builds share it.
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=$WORK
+JOBS=${JOBS:-$(nproc)}
+
+# kmake SRC OUT ARGS...: make in kernel tree SRC, output in OUT, cross and cached.
+kmake() {
+	local src=$1 out=$2
+	shift 2
+	make -C "$src" O="$out" -j"$JOBS" CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" "$@"
+}
+
 T0=${LAB_T0:-$(date +%s)}
 export LAB_T0=$T0
 
