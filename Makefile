@@ -7,12 +7,15 @@ CONFIGS := $(sort $(basename $(notdir $(wildcard lab/configs/*.conf))))
 # Every tool prints seconds since the start of this make run.
 export LAB_T0 := $(shell date +%s)
 CONFIG  ?= fwb
+# Every kernel of lab/kernels: make check boots configs of each.
+KERNELS := $(shell sed -e 's/\#.*//' lab/kernels | awk 'NF { print $$1 }')
 
 .PHONY: help setup tree export build boot report run check check-series clean
 
 help:
 	@echo "make run           set up, build, boot '$(CONFIG)', run the tests, print the table"
-	@echo "make check         the test suite: every config ($(CONFIGS)), series checks"
+	@echo "make check         the test suite: series checks, kernels $(KERNELS), every config:"
+	@echo "                   $(CONFIGS)"
 	@echo "make check-series  checkpatch, git am on a fresh unpack, build after each patch"
 	@echo "make setup|tree|export|build|clean, make boot CONFIG=name, make report"
 
@@ -28,7 +31,9 @@ export:
 build: tree
 	@lab/build
 
-boot: build
+# The kernel CONFIG boots (lab/configs/CONFIG.conf kernel=, lab/kernels).
+boot: tree
+	@KERNELS="$$(bash -c '. lab/lib.sh && config_get "$$1" kernel' _ $(CONFIG))" lab/build
 	@lab/boot $(CONFIG)
 	@lab/report $(CONFIG)
 
@@ -43,7 +48,8 @@ check-series: tree
 	@lab/export --check >/dev/null || { echo "error: work/linux differs from series/linux-6.12: run 'make export' (or 'make tree FORCE=1')"; exit 1; }
 	@lab/check-series
 
-check: check-series build
+check: check-series tree
+	@KERNELS="$(KERNELS)" lab/build
 	@lab/boot $(CONFIGS)
 	@lab/report $(CONFIGS)
 

@@ -102,8 +102,52 @@ wait_timeout() {
 	return 0
 }
 
-# A config's value for KEY, falling back to lab/configs.defaults.
-config_get() { conf_get "$(config_file "$1")" "$2" "$(conf_get "$LAB/configs.defaults" "$2" '')"; }
+# A config's value for KEY: its own line, else that of the config named by
+# its base= line (and so on), else lab/configs.defaults.
+config_get() {
+	local f base
+	f=$(config_file "$1")
+	if grep -q "^$2=" "$f"; then
+		conf_get "$f" "$2"
+	elif base=$(conf_get "$f" base ''); [ -n "$base" ]; then
+		[ "$base" != "$1" ] || die "$f: base= names the config itself"
+		config_get "$base" "$2"
+	else
+		conf_get "$LAB/configs.defaults" "$2" ''
+	fi
+}
+
+# The kernels the lab builds (lab/kernels: name, source, fragments).
+# kernel_field NAME N: field N (2 source, 3- fragments) of NAME's line.
+kernel_field() {
+	local line
+	line=$(list_items "$LAB/kernels" | awk -v n="$1" '$1 == n { $1 = $1; print }')
+	[ -n "$line" ] || die "unknown kernel '$1' (lab/kernels has: $(list_items "$LAB/kernels" | awk '{ printf "%s ", $1 }'))"
+	printf '%s\n' "$line" | cut -d' ' -f"$2"
+}
+# The source tree of kernel NAME: the series tree, or a worktree of its base.
+kernel_src() {
+	local src
+	src=$(kernel_field "$1" 2)
+	case $src in
+	series) printf '%s\n' "$TREE" ;;
+	base) printf '%s\n' "$WORK/base/linux" ;;
+	*) die "lab/kernels: kernel '$1' has source '$src' (series or base)" ;;
+	esac
+}
+# Its build directory: beside its source as work/build/kernel is beside
+# work/linux, so that every kernel shares the ccache (CCACHE_BASEDIR).
+kernel_out() {
+	local d
+	d=$(kernel_src "$1")
+	d=$(dirname "$d")/build/kernel
+	[ "$1" = series ] && printf '%s\n' "$d" || printf '%s\n' "$d-$1"
+}
+kernel_image() { printf '%s\n' "$(kernel_out "$1")/arch/arm64/boot/Image"; }
+kernel_initramfs() {
+	[ "$1" = series ] && printf '%s\n' "$BUILD/initramfs.cpio.gz" ||
+		printf '%s\n' "$BUILD/initramfs-$1.cpio.gz"
+}
 
 qemu_major() {
 	command -v qemu-system-aarch64 >/dev/null || { echo 0; return; }
