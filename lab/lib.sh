@@ -131,8 +131,8 @@ kernel_src() {
 	src=$(kernel_field "$1" 2)
 	case $src in
 	series) printf '%s\n' "$TREE" ;;
-	base) printf '%s\n' "$WORK/base/linux" ;;
-	*) die "lab/kernels: kernel '$1' has source '$src' (series or base)" ;;
+	base|base+*) printf '%s\n' "$WORK/base-$1/linux" ;;
+	*) die "lab/kernels: kernel '$1' has source '$src' (series, base or base+GLOB)" ;;
 	esac
 }
 # Its build directory: beside its source as work/build/kernel is beside
