@@ -117,22 +117,23 @@ config_get() {
 	fi
 }
 
-# The kernels the lab builds (lab/kernels: name, source, fragments).
-# kernel_field NAME N: field N (2 source, 3- fragments) of NAME's line.
+# The kernels the lab builds (lab/kernels: name, source, tests, fragments).
+# kernel_field NAME N: field N (2 source, 3 tests, 4- fragments) of NAME's line.
 kernel_field() {
 	local line
 	line=$(list_items "$LAB/kernels" | awk -v n="$1" '$1 == n { $1 = $1; print }')
 	[ -n "$line" ] || die "unknown kernel '$1' (lab/kernels has: $(list_items "$LAB/kernels" | awk '{ printf "%s ", $1 }'))"
 	printf '%s\n' "$line" | cut -d' ' -f"$2"
 }
-# The source tree of kernel NAME: the series tree, or a worktree of its base.
+# The source tree of kernel NAME: the series tree, or a worktree of its base
+# with some of the series' patches (lab/build makes it).
 kernel_src() {
 	local src
 	src=$(kernel_field "$1" 2)
 	case $src in
 	series) printf '%s\n' "$TREE" ;;
-	base|base+*) printf '%s\n' "$WORK/base-$1/linux" ;;
-	*) die "lab/kernels: kernel '$1' has source '$src' (series, base or base+GLOB)" ;;
+	base|base+*|series~*) printf '%s\n' "$WORK/base-$1/linux" ;;
+	*) die "lab/kernels: kernel '$1' has source '$src' (series, series~N, base or base+GLOB)" ;;
 	esac
 }
 # Its build directory: beside its source as work/build/kernel is beside
