@@ -3,20 +3,22 @@
 # proves it in QEMU. The two commands are `make run` and `make check`
 # (README.md); the rest are their steps.
 
-CONFIGS := $(sort $(basename $(notdir $(wildcard lab/configs/*.conf))))
+# The configs make check boots: all but those with a check=no line (make bench's).
+CONFIGS := $(sort $(basename $(notdir $(shell grep -L '^check=no' lab/configs/*.conf))))
 # Every tool prints seconds since the start of this make run.
 export LAB_T0 := $(shell date +%s)
 CONFIG  ?= fwb
 # Every kernel of lab/kernels: make check boots configs of each.
 KERNELS := $(shell sed -e 's/\#.*//' lab/kernels | awk 'NF { print $$1 }')
 
-.PHONY: help setup tree export build boot report run check check-series clean
+.PHONY: help setup tree export build boot report run check check-series bench clean
 
 help:
 	@echo "make run           set up, build, boot '$(CONFIG)', run the tests, print the table"
 	@echo "make check         the test suite: series checks, kernels $(KERNELS), every config:"
 	@echo "                   $(CONFIGS)"
 	@echo "make check-series  checkpatch, git am on a fresh unpack, build after each patch"
+	@echo "make bench         a guest's first touch of 1 GiB of each kind of memory, series and stock"
 	@echo "make setup|tree|export|build|clean, make boot CONFIG=name, make report"
 
 setup:
@@ -53,5 +55,12 @@ check: check-series tree
 	@lab/boot $(CONFIGS)
 	@lab/report $(CONFIGS)
 
+# Sequentially (BOOT_JOBS=1): the two emulated hosts would share the cores.
+bench: tree
+	@KERNELS="series stock" lab/build
+	@BOOT_JOBS=1 lab/boot bench stock-bench
+	@lab/report bench stock-bench
+	@lab/bench bench stock-bench
+
 clean:
-	rm -rf work/build work/results work/logs
+	rm -rf work/build work/results work/logs work/base-*/build
