@@ -144,6 +144,30 @@ kernel_out() {
 	d=$(dirname "$d")/build/kernel
 	[ "$1" = series ] && printf '%s\n' "$d" || printf '%s\n' "$d-$1"
 }
+# base_am DIR LOG PATCH...: a git worktree at DIR of work/linux's 'base'
+# tag, which is Debian's tarball as unpacked (lab/tree commits it with
+# git add -f -A, nothing else), so no 1.4 GB are hashed again; then the
+# named patches of series/linux-6.12, in order, with git am. Returns 1 at
+# the first patch that does not apply (git am's words in LOG); AM_APPLIED
+# is the number that did.
+base_am() {
+	local d=$1 log=$2 p
+	shift 2
+	AM_APPLIED=0
+	git -C "$TREE" worktree remove --force "$d" > /dev/null 2>&1 || rm -rf "$d"
+	git -C "$TREE" worktree prune
+	mkdir -p "$(dirname "$d")"
+	git -C "$TREE" worktree add -q --detach "$d" base ||
+		die "could not make a worktree of the base in $d"
+	[ "$(git -C "$d" log -1 --format=%s)" = "Debian linux-source-6.12 $LINUX_SOURCE_VERSION" ] ||
+		die "work/linux's base is not Debian linux-source-6.12 $LINUX_SOURCE_VERSION: make tree FORCE=1"
+	for p; do
+		git -C "$d" -c user.name=lab -c user.email=lab@localhost am -q "$SERIES/$p" \
+			> "$log" 2>&1 || return 1
+		AM_APPLIED=$((AM_APPLIED + 1))
+	done
+}
+
 kernel_image() { printf '%s\n' "$(kernel_out "$1")/arch/arm64/boot/Image"; }
 kernel_initramfs() {
 	[ "$1" = series ] && printf '%s\n' "$BUILD/initramfs.cpio.gz" ||
