@@ -144,6 +144,12 @@ kernel_out() {
 	d=$(dirname "$d")/build/kernel
 	[ "$1" = series ] && printf '%s\n' "$d" || printf '%s\n' "$d-$1"
 }
+kernel_image() { printf '%s\n' "$(kernel_out "$1")/arch/arm64/boot/Image"; }
+kernel_initramfs() {
+	[ "$1" = series ] && printf '%s\n' "$BUILD/initramfs.cpio.gz" ||
+		printf '%s\n' "$BUILD/initramfs-$1.cpio.gz"
+}
+
 # base_am DIR LOG PATCH...: a git worktree at DIR of work/linux's 'base'
 # tag, which is Debian's tarball as unpacked (lab/tree commits it with
 # git add -f -A, nothing else), so no 1.4 GB are hashed again; then the
@@ -166,12 +172,6 @@ base_am() {
 			> "$log" 2>&1 || return 1
 		AM_APPLIED=$((AM_APPLIED + 1))
 	done
-}
-
-kernel_image() { printf '%s\n' "$(kernel_out "$1")/arch/arm64/boot/Image"; }
-kernel_initramfs() {
-	[ "$1" = series ] && printf '%s\n' "$BUILD/initramfs.cpio.gz" ||
-		printf '%s\n' "$BUILD/initramfs-$1.cpio.gz"
 }
 
 qemu_major() {
