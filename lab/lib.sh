@@ -67,6 +67,9 @@ config_file() {
 
 LINUX_SOURCE_VERSION=$(conf_get "$LAB/versions" linux-source)
 QEMU_MIN_MAJOR=$(conf_get "$LAB/versions" qemu-min-major)
+QEMU_ARM64_VERSION=$(conf_get "$LAB/versions" qemu-arm64)
+# QEMU for arm64 with its libraries (lab/setup), for the real-VMM rows.
+QEMU_ARM64_ROOT=$CACHE/qemu-arm64-${QEMU_ARM64_VERSION//[:~]/_}
 
 # run_step NAME CMD...: run CMD with its output in $LOGS/NAME.log, print a
 # heartbeat with the elapsed time and the log's last line every 30 s, and
