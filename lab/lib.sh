@@ -136,13 +136,16 @@ kernel_src() {
 	case $src in
 	series) printf '%s\n' "$TREE" ;;
 	base|base+*|series~*) printf '%s\n' "$WORK/base-$1/linux" ;;
-	*) die "lab/kernels: kernel '$1' has source '$src' (series, series~N, base or base+GLOB)" ;;
+	=*) kernel_src "${src#=}" ;;
+	*) die "lab/kernels: kernel '$1' has source '$src' (series, series~N, base, base+GLOB or =KERNEL)" ;;
 	esac
 }
 # Its build directory: beside its source as work/build/kernel is beside
 # work/linux, so that every kernel shares the ccache (CCACHE_BASEDIR).
 kernel_out() {
 	local d
+	d=$(kernel_field "$1" 2)
+	case $d in =*) kernel_out "${d#=}"; return ;; esac
 	d=$(kernel_src "$1")
 	d=$(dirname "$d")/build/kernel
 	[ "$1" = series ] && printf '%s\n' "$d" || printf '%s\n' "$d-$1"
