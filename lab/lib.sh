@@ -28,6 +28,10 @@ JOBS=${JOBS:-$(nproc)}
 kmake() {
 	local src=$1 out=$2
 	shift 2
+	# Reproducible: the same source and configuration give the same Image
+	# (lab/boot's reuse of results is keyed by it).
+	KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 1970' KBUILD_BUILD_USER=lab \
+	KBUILD_BUILD_HOST=lab KBUILD_BUILD_VERSION=1 \
 	make -C "$src" O="$out" -j"$JOBS" CC="ccache ${CROSS_COMPILE}gcc" HOSTCC="ccache gcc" "$@"
 }
 

@@ -8,7 +8,7 @@
  *   LAB-GUEST ram unaligned=ok|fault  - an unaligned load from RAM: faults
  *                                       (alignment) only if stage 2 is Device
  *   LAB-GUEST ram exec=ok             - code copied to a fresh page ran
- *   LAB-GUEST ram ldxr-stxr=N         - N exclusive increments (of 4096)
+ *   LAB-GUEST ram ldxr-stxr=N|stuck   - N exclusive increments (of 4096)
  *   LAB-GUEST ram lse=ok|absent       - LDADD and CAS, if the CPU has LSE
  *   LAB-GUEST edu ident=X live=N      - QEMU's "edu" PCI device, if found
  *                                       on bus 0: its BAR 0 programmed, its
@@ -17,7 +17,10 @@
  *                                       answered with the inverted value
  *   LAB-GUEST-DONE
  * and then waits, so that the host can read KVM's view of the VM (stage-2
- * dump, exit counters) before it stops QEMU.
+ * dump, exit counters) before it stops QEMU. Under TCG, which models no
+ * caches, the unaligned, exclusive and LSE checks pass on any Normal type,
+ * Normal-NC included: only the stage-2 dump tells the two apart. The UART
+ * is written without setup or flow control, which QEMU's PL011 accepts.
  */
 #define UART		0x09000000
 #define ECAM		0x3f000000	/* highmem=off: the low ECAM, bus 0.. */
@@ -39,6 +42,10 @@ _start:
 	str	x1, [x0]			/* I/O: Device-nGnRE, XN */
 	ldr	x1, =(0x40000000 | (1 << 2) | (3 << 8) | (1 << 10) | 1)
 	str	x1, [x0, #8]			/* RAM: Normal WB, inner shareable */
+	/* Written with the MMU off, walked cacheable: no stale line of it. */
+	dsb	sy
+	dc	ivac, x0
+	dsb	sy
 	msr	ttbr0_el1, x0
 	ldr	x1, =0xff04			/* attr0 Device-nGnRE, attr1 WB */
 	msr	mair_el1, x1
@@ -93,15 +100,26 @@ _start:
 	adr	x0, s_bad
 1:	bl	puts
 
-	/* Exclusive increments. */
+	/*
+	 * Exclusive increments, each retried at most 1000 times: a store-
+	 * exclusive that never succeeds ends the loop ("stuck").
+	 */
 	adr	x1, counter
 	str	xzr, [x1]
 	mov	x2, #LOOPS
-2:	ldxr	x3, [x1]
+2:	mov	x5, #1000
+6:	ldxr	x3, [x1]
 	add	x3, x3, #1
 	stxr	w4, x3, [x1]
-	cbnz	w4, 2b
-	subs	x2, x2, #1
+	cbz	w4, 7f
+	subs	x5, x5, #1
+	b.ne	6b
+	adr	x0, s_excl
+	bl	puts
+	adr	x0, s_stuck
+	bl	puts
+	b	8f
+7:	subs	x2, x2, #1
 	b.ne	2b
 	adr	x0, s_excl
 	bl	puts
@@ -109,6 +127,7 @@ _start:
 	bl	putdec
 	adr	x0, s_nl
 	bl	puts
+8:
 
 	/* LSE atomics, if ID_AA64ISAR0_EL1.Atomic says the CPU has them. */
 	adr	x0, s_lse
@@ -154,9 +173,9 @@ edu:
 	ret	x21				/* no edu: nothing to print */
 2:	ldr	w4, =EDU_BAR
 	str	w4, [x1, #0x10]			/* BAR 0 */
-	ldr	w4, [x1, #0x04]
+	ldrh	w4, [x1, #0x04]
 	orr	w4, w4, #0x2			/* command: memory space */
-	str	w4, [x1, #0x04]
+	strh	w4, [x1, #0x04]			/* (not the status half) */
 	ldr	x1, =EDU_BAR
 	adr	x0, s_edu
 	bl	puts
@@ -291,6 +310,7 @@ s_ok:		.asciz	"ok\n"
 s_bad:		.asciz	"wrong\n"
 s_fault:	.asciz	"fault\n"
 s_absent:	.asciz	"absent\n"
+s_stuck:	.asciz	"stuck\n"
 s_done:		.asciz	"LAB-GUEST-DONE\n"
 s_nl:		.asciz	"\n"
 
