@@ -70,6 +70,10 @@ config_file() {
 }
 
 LINUX_SOURCE_VERSION=$(conf_get "$LAB/versions" linux-source)
+# Mainline: the base of the tests' port (series/linux-7.3, work/linux-7.3).
+LINUX_73_VERSION=$(conf_get "$LAB/versions" linux-source-7.3)
+SERIES73=$TOP/series/linux-7.3
+TREE73=$WORK/linux-7.3
 QEMU_MIN_MAJOR=$(conf_get "$LAB/versions" qemu-min-major)
 QEMU_ARM64_VERSION=$(conf_get "$LAB/versions" qemu-arm64)
 # QEMU for arm64 with its libraries (lab/setup), for the real-VMM rows.
