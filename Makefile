@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The lab: builds Debian's Linux 6.12 with series/linux-6.12 for arm64 and
-# proves it in QEMU. The two commands are `make run` and `make check`
+# proves it in QEMU, and Debian's 7.3 with the tests' mainline port
+# (series/linux-7.3). The two commands are `make run` and `make check`
 # (README.md); the rest are their steps.
 
 # The configs make check boots: all but those with a check=no line (make bench's).
@@ -17,18 +18,22 @@ help:
 	@echo "make run           set up, build, boot '$(CONFIG)', run the tests, print the table"
 	@echo "make check         the test suite: series checks, kernels $(KERNELS), every config:"
 	@echo "                   $(CONFIGS)"
-	@echo "make check-series  checkpatch, git am on a fresh unpack, build after each patch"
+	@echo "make check-series  both series: checkpatch, git am on a fresh unpack, build after each"
+	@echo "                   patch; the 7.3 tests in step with the 6.12 ones (lab/port-check)"
 	@echo "make bench         a guest's first touch of 1 GiB of each kind of memory, series and stock"
 	@echo "make setup|tree|export|build|clean, make boot CONFIG=name, make report"
 
 setup:
 	@lab/setup
 
+# Both trees: work/linux (6.12) and work/mainline/linux (7.3).
 tree: setup
 	@lab/tree
+	@LAB_SERIES=7.3 lab/tree
 
 export:
 	@lab/export
+	@LAB_SERIES=7.3 lab/export
 
 build: tree
 	@lab/build
@@ -48,7 +53,10 @@ run: build
 
 check-series: tree
 	@lab/export --check >/dev/null || { echo "error: work/linux differs from series/linux-6.12: run 'make export' (or 'make tree FORCE=1')"; exit 1; }
+	@LAB_SERIES=7.3 lab/export --check >/dev/null || { echo "error: work/mainline/linux differs from series/linux-7.3: run 'make export' (or 'make tree FORCE=1')"; exit 1; }
 	@lab/check-series
+	@LAB_SERIES=7.3 lab/check-series
+	@lab/port-check
 
 check: check-series tree
 	@KERNELS="$(KERNELS)" lab/build
@@ -67,4 +75,4 @@ bench: tree
 	@lab/bench $(BENCH_CONFIGS)
 
 clean:
-	rm -rf work/build work/results work/logs work/base-*/build
+	rm -rf work/build work/results work/logs work/base-*/build work/mainline/build

@@ -9,8 +9,14 @@ TOP=$(dirname "$LAB")
 WORK=${WORK:-$TOP/work}
 LOGS=$WORK/logs
 CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-s2-lab}
-SERIES=$TOP/series/linux-6.12
-TREE=$WORK/linux
+# The series the tree tools (tree, export, check-series) work on:
+# LAB_SERIES=6.12 (the default: the series) or 7.3 (the tests' mainline port).
+LAB_SERIES=${LAB_SERIES:-6.12}
+case $LAB_SERIES in
+6.12) SERIES=$TOP/series/linux-6.12 TREE=$WORK/linux ;;
+7.3)  SERIES=$TOP/series/linux-7.3 TREE=$WORK/mainline/linux ;;
+*)    echo "error: LAB_SERIES='$LAB_SERIES': the lab has the series 6.12 and 7.3" >&2; exit 2 ;;
+esac
 BUILD=$WORK/build
 ARCH=arm64
 CROSS_COMPILE=aarch64-linux-gnu-
@@ -70,10 +76,13 @@ config_file() {
 }
 
 LINUX_SOURCE_VERSION=$(conf_get "$LAB/versions" linux-source)
-# Mainline: the base of the tests' port (series/linux-7.3, work/linux-7.3).
+# Mainline: the base of the tests' port (series/linux-7.3, work/mainline/linux).
 LINUX_73_VERSION=$(conf_get "$LAB/versions" linux-source-7.3)
-SERIES73=$TOP/series/linux-7.3
-TREE73=$WORK/linux-7.3
+# Beside its build directories as work/linux is beside work/build (ccache).
+TREE73=$WORK/mainline/linux
+# The Debian source package under $SERIES, and its version.
+BASE_PKG=linux-source-$LAB_SERIES
+if [ "$LAB_SERIES" = 7.3 ]; then BASE_VERSION=$LINUX_73_VERSION; else BASE_VERSION=$LINUX_SOURCE_VERSION; fi
 QEMU_MIN_MAJOR=$(conf_get "$LAB/versions" qemu-min-major)
 QEMU_ARM64_VERSION=$(conf_get "$LAB/versions" qemu-arm64)
 # QEMU for arm64 with its libraries (lab/setup), for the real-VMM rows.
@@ -143,9 +152,10 @@ kernel_src() {
 	src=$(kernel_field "$1" 2)
 	case $src in
 	series) printf '%s\n' "$TREE" ;;
+	mainline) printf '%s\n' "$TREE73" ;;
 	base|base+*|series~*) printf '%s\n' "$WORK/base-$1/linux" ;;
 	=*) kernel_src "${src#=}" ;;
-	*) die "lab/kernels: kernel '$1' has source '$src' (series, series~N, base, base+GLOB or =KERNEL)" ;;
+	*) die "lab/kernels: kernel '$1' has source '$src' (series, series~N, base, base+GLOB, mainline or =KERNEL)" ;;
 	esac
 }
 # Its build directory: beside its source as work/build/kernel is beside
@@ -158,6 +168,21 @@ kernel_out() {
 	d=$(dirname "$d")/build/kernel
 	[ "$1" = series ] && printf '%s\n' "$d" || printf '%s\n' "$d-$1"
 }
+# The configuration fragment of kernel NAME: its fragments from lab/, in
+# order, without the lines of the symbols its -CONFIG_X fields drop.
+kernel_fragment() {
+	local f drop=()
+	for f in $(kernel_field "$1" 4-); do
+		case $f in -CONFIG_*) drop+=("${f#-}") ;; esac
+	done
+	for f in $(kernel_field "$1" 4-); do
+		case $f in -CONFIG_*) continue ;; esac
+		[ -f "$LAB/$f" ] || die "lab/kernels: kernel '$1' names fragment lab/$f, which does not exist"
+		cat "$LAB/$f"
+	done | awk -v drop=" ${drop[*]} " '{
+		s = $0; sub(/^# /, "", s); sub(/[= ].*/, "", s)
+		if (index(drop, " " s " ") == 0 || s !~ /^CONFIG_/) print }'
+}
 kernel_image() { printf '%s\n' "$(kernel_out "$1")/arch/arm64/boot/Image"; }
 kernel_initramfs() {
 	[ "$1" = series ] && printf '%s\n' "$BUILD/initramfs.cpio.gz" ||
@@ -167,7 +192,7 @@ kernel_initramfs() {
 # base_am DIR LOG PATCH...: a git worktree at DIR of work/linux's 'base'
 # tag, which is Debian's tarball as unpacked (lab/tree commits it with
 # git add -f -A, nothing else), so no 1.4 GB are hashed again; then the
-# named patches of series/linux-6.12, in order, with git am. Returns 1 at
+# named patches of $SERIES, in order, with git am. Returns 1 at
 # the first patch that does not apply (git am's words in LOG); AM_APPLIED
 # is the number that did.
 base_am() {
@@ -179,8 +204,8 @@ base_am() {
 	mkdir -p "$(dirname "$d")"
 	git -C "$TREE" worktree add -q --detach "$d" base ||
 		die "could not make a worktree of the base in $d"
-	[ "$(git -C "$d" log -1 --format=%s)" = "Debian linux-source-6.12 $LINUX_SOURCE_VERSION" ] ||
-		die "work/linux's base is not Debian linux-source-6.12 $LINUX_SOURCE_VERSION: make tree FORCE=1"
+	[ "$(git -C "$d" log -1 --format=%s)" = "Debian $BASE_PKG $BASE_VERSION" ] ||
+		die "${TREE#"$TOP"/}'s base is not Debian $BASE_PKG $BASE_VERSION: make tree FORCE=1"
 	for p; do
 		git -C "$d" -c user.name=lab -c user.email=lab@localhost am -q "$SERIES/$p" \
 			> "$log" 2>&1 || return 1
