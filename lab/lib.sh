@@ -9,12 +9,15 @@ TOP=$(dirname "$LAB")
 WORK=${WORK:-$TOP/work}
 LOGS=$WORK/logs
 CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-s2-lab}
+# Mainline's tree (series/linux-7.3): beside its build directories as
+# work/linux is beside work/build, for ccache.
+TREE73=$WORK/mainline/linux
 # The series the tree tools (tree, export, check-series) work on:
 # LAB_SERIES=6.12 (the default: the series) or 7.3 (the tests' mainline port).
 LAB_SERIES=${LAB_SERIES:-6.12}
 case $LAB_SERIES in
 6.12) SERIES=$TOP/series/linux-6.12 TREE=$WORK/linux ;;
-7.3)  SERIES=$TOP/series/linux-7.3 TREE=$WORK/mainline/linux ;;
+7.3)  SERIES=$TOP/series/linux-7.3 TREE=$TREE73 ;;
 *)    echo "error: LAB_SERIES='$LAB_SERIES': the lab has the series 6.12 and 7.3" >&2; exit 2 ;;
 esac
 BUILD=$WORK/build
@@ -76,10 +79,8 @@ config_file() {
 }
 
 LINUX_SOURCE_VERSION=$(conf_get "$LAB/versions" linux-source)
-# Mainline: the base of the tests' port (series/linux-7.3, work/mainline/linux).
+# Mainline: the base of the tests' port (series/linux-7.3).
 LINUX_73_VERSION=$(conf_get "$LAB/versions" linux-source-7.3)
-# Beside its build directories as work/linux is beside work/build (ccache).
-TREE73=$WORK/mainline/linux
 # The Debian source package under $SERIES, and its version.
 BASE_PKG=linux-source-$LAB_SERIES
 if [ "$LAB_SERIES" = 7.3 ]; then BASE_VERSION=$LINUX_73_VERSION; else BASE_VERSION=$LINUX_SOURCE_VERSION; fi
@@ -171,11 +172,12 @@ kernel_out() {
 # The configuration fragment of kernel NAME: its fragments from lab/, in
 # order, without the lines of the symbols its -CONFIG_X fields drop.
 kernel_fragment() {
-	local f drop=()
-	for f in $(kernel_field "$1" 4-); do
+	local f drop=() fields
+	read -r -a fields <<< "$(kernel_field "$1" 4-)"
+	for f in "${fields[@]}"; do
 		case $f in -CONFIG_*) drop+=("${f#-}") ;; esac
 	done
-	for f in $(kernel_field "$1" 4-); do
+	for f in "${fields[@]}"; do
 		case $f in -CONFIG_*) continue ;; esac
 		[ -f "$LAB/$f" ] || die "lab/kernels: kernel '$1' names fragment lab/$f, which does not exist"
 		cat "$LAB/$f"
