@@ -185,6 +185,16 @@ kernel_fragment() {
 		s = $0; sub(/^# /, "", s); sub(/[= ].*/, "", s)
 		if (index(drop, " " s " ") == 0 || s !~ /^CONFIG_/) print }'
 }
+# The kernel built from source tree $1 (committed, no uncommitted change)
+# with configuration fragment file $2, as the series checks' walk keeps it
+# for lab/build (lab/check-series): a folder with Image, config, usr/
+# (headers) and modroot/ (modules_install), or none (status 1).
+kernel_artifact() {
+	local tree
+	[ -z "$(git -C "$1" status --porcelain --untracked-files=no 2>/dev/null)" ] || return 1
+	tree=$(git -C "$1" rev-parse -q --verify 'HEAD^{tree}' 2>/dev/null) || return 1
+	printf '%s\n' "$WORK/artifacts/$tree-$(sha256sum < "$2" | cut -c1-16)"
+}
 kernel_image() { printf '%s\n' "$(kernel_out "$1")/arch/arm64/boot/Image"; }
 kernel_initramfs() {
 	[ "$1" = series ] && printf '%s\n' "$BUILD/initramfs.cpio.gz" ||
