@@ -75,4 +75,4 @@ bench: tree
 	@lab/bench $(BENCH_CONFIGS)
 
 clean:
-	rm -rf work/build work/results work/logs work/base-*/build work/mainline/build
+	rm -rf work/build work/results work/logs work/base-*/build work/mainline/build work/artifacts

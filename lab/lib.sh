@@ -186,14 +186,16 @@ kernel_fragment() {
 		if (index(drop, " " s " ") == 0 || s !~ /^CONFIG_/) print }'
 }
 # The kernel built from source tree $1 (committed, no uncommitted change)
-# with configuration fragment file $2, as the series checks' walk keeps it
-# for lab/build (lab/check-series): a folder with Image, config, usr/
-# (headers) and modroot/ (modules_install), or none (status 1).
+# with configuration fragment file $2, by this compiler and kmake(), as
+# the series checks' walk keeps it for lab/build (lab/check-series): a
+# folder with Image, config, usr/ (headers), modroot/ (modules_install)
+# and, once all is there, 'complete'; or none (status 1).
 kernel_artifact() {
 	local tree
 	[ -z "$(git -C "$1" status --porcelain --untracked-files=no 2>/dev/null)" ] || return 1
 	tree=$(git -C "$1" rev-parse -q --verify 'HEAD^{tree}' 2>/dev/null) || return 1
-	printf '%s\n' "$WORK/artifacts/$tree-$(sha256sum < "$2" | cut -c1-16)"
+	printf '%s\n' "$WORK/artifacts/$tree-$({ cat "$2"; "${CROSS_COMPILE}gcc" --version | head -n 1
+		declare -f kmake; } | sha256sum | cut -c1-16)"
 }
 kernel_image() { printf '%s\n' "$(kernel_out "$1")/arch/arm64/boot/Image"; }
 kernel_initramfs() {
