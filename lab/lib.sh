@@ -97,7 +97,11 @@ run_step() {
 	shift
 	start=$(date +%s)
 	say "$name: started (log: ${log#"$TOP"/})"
-	"$@" > "$log" 2>&1 &
+	# The CPU time of the step's processes (bash's times: the children's
+	# user and system seconds), for the step's line below: on 2 cores the
+	# lanes and boots share, CPU seconds, not elapsed ones, say what a
+	# step costs.
+	( rc=0; "$@" || rc=$?; times > "$log.cpu"; exit "$rc" ) > "$log" 2>&1 &
 	pid=$!
 	while ! wait_timeout "$pid" 30; do
 		last=$(tail -n 1 "$log" 2>/dev/null | cut -c1-90)
@@ -105,11 +109,22 @@ run_step() {
 	done
 	wait "$pid" || rc=$?
 	if [ "$rc" -ne 0 ]; then
+		rm -f "$log.cpu"
 		say "$name: FAILED after $(( $(date +%s) - start )) s (exit $rc); last lines of $log:"
 		tail -n 40 "$log" | sed 's/^/    /'
 		return "$rc"
 	fi
-	say "$name: done in $(( $(date +%s) - start )) s"
+	say "$name: done in $(( $(date +%s) - start )) s$(step_cpu "$log.cpu")"
+}
+
+# ", cpu N s" from a step's times output (its second line: the children's
+# user and system time, "1m2.5s 0m3.1s"), or nothing if there is none.
+step_cpu() {
+	local u s
+	{ read -r _; read -r u s; } < "$1" 2>/dev/null || return 0
+	rm -f "$1"
+	awk -v u="$u" -v s="$s" 'function sec(t,  m) { m = t; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", t); sub(/s$/, "", t); return m * 60 + t }
+		BEGIN { printf ", cpu %d s", sec(u) + sec(s) + 0.5 }'
 }
 
 # wait_timeout PID SECONDS: 0 once PID has exited, 1 if still running.
