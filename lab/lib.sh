@@ -28,9 +28,18 @@ export ARCH CROSS_COMPILE
 mkdir -p "$WORK" "$LOGS" "$CACHE"
 
 # Compiler output is cached per user. The walk of lab/check-series builds
-# in work/walk/{linux,build/kernel}, the same paths relative to WORK as
-# work/{linux,build/kernel}, so with this base dir the two builds share it.
+# in work/walk/{linux,build/kernel}, as work/{linux,build/kernel}: the
+# same source path relative to the build directory, so with this base dir
+# the two builds share objects where their configurations are the same
+# (the walk's base, without the series' Kconfig symbols, shares nothing).
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=$WORK
+# Depend mode: a miss compiles once and takes the result's key from the
+# compiler's own dependency list (kbuild's -Wp,-MMD; the selftests' -MD),
+# where preprocessor mode first runs the preprocessor to hash its output:
+# measured 26.0 against 42.8 CPU s for six large objects of arch/arm64/kvm/
+# and mm/ (session 13). Hits are as in direct mode: the key holds the
+# contents of every header the object was built from (autoconf.h too).
+export CCACHE_DEPEND=1
 JOBS=${JOBS:-$(nproc)}
 
 # kmake SRC OUT ARGS...: make in kernel tree SRC, output in OUT, cross and cached.
