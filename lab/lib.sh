@@ -63,8 +63,9 @@ kmake() {
 # put back when the tool that set it exits (not after a SIGKILL); a tool
 # run by one that set it finds "always" and leaves it. LAB_THP=keep
 # leaves the machine's mode.
+THP_MODE_FILE=/sys/kernel/mm/transparent_hugepage/enabled
 thp_for_builds() {
-	local f=/sys/kernel/mm/transparent_hugepage/enabled mode
+	local f=$THP_MODE_FILE mode
 	case ${LAB_THP:-always} in
 	keep) return 0 ;;
 	always) ;;
@@ -82,7 +83,7 @@ thp_for_builds() {
 }
 thp_restore() {
 	[ -z "${THP_RESTORE:-}" ] ||
-		{ echo "$THP_RESTORE" > /sys/kernel/mm/transparent_hugepage/enabled; } 2> /dev/null || true
+		{ echo "$THP_RESTORE" > "$THP_MODE_FILE"; } 2> /dev/null || true
 }
 
 T0=${LAB_T0:-$(date +%s)}
