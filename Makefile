@@ -12,7 +12,7 @@ CONFIG  ?= fwb
 # Every kernel of lab/kernels: make check boots configs of each.
 KERNELS := $(shell sed -e 's/\#.*//' lab/kernels | awk 'NF { print $$1 }')
 
-.PHONY: help setup tree export build boot report run check check-series bench clean
+.PHONY: help setup tree tree-6.12 tree-7.3 export build boot report run check check-series bench clean
 
 help:
 	@echo "make run           set up, build, boot '$(CONFIG)', run the tests, print the table"
@@ -30,7 +30,10 @@ setup:
 # side (each is an unpack and a git add of 1.4 GB: 72 and 60 s one after
 # the other, session 16); fails if either does.
 tree: setup
-	@rc=0; lab/tree & p=$$!; LAB_SERIES=7.3 lab/tree || rc=1; wait $$p || rc=1; exit $$rc
+	@$(MAKE) --no-print-directory -j2 tree-6.12 tree-7.3
+
+tree-6.12 tree-7.3:
+	@LAB_SERIES=$(@:tree-%=%) lab/tree
 
 export:
 	@lab/export

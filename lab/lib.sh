@@ -327,6 +327,7 @@ base_am() {
 # glob or a space (then the checkout is a full one).
 am_paths() {
 	local diffs
+	[ $# -gt 0 ] || return 1
 	diffs=$(cd "$SERIES" && grep -h '^diff --git ' "$@") || return 1
 	! grep -qv '^diff --git a/[A-Za-z0-9._/+,=-]* b/[A-Za-z0-9._/+,=-]*$' <<< "$diffs" || return 1
 	sed 's|^diff --git a/\([^ ]*\) b/\(.*\)$|/\1\n/\2|' <<< "$diffs" | sort -u
